@@ -1,0 +1,1 @@
+"""Rasa input channels. Each one only receives and renders; the conversation design is shared."""

@@ -1,0 +1,1 @@
+"""Developer tools: lock file generation and the like."""

@@ -1,0 +1,1 @@
+"""Safety checks that run before anything else the assistant does."""
