@@ -84,11 +84,23 @@ async def test_unsure_with_nothing_likely_signposts():
     assert custom(dispatcher)["topic"] == "out_of_scope"
 
 
-async def test_unsure_but_likeliest_reading_is_risk_gets_urgent_help():
-    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "crisis", "confidence": 0.2}, {"name": "funding", "confidence": 0.19}]
+async def test_unsure_but_possibly_a_risk_puts_urgent_help_first():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "crisis", "confidence": 0.2}, {"name": "behaviour_and_sen", "confidence": 0.19}]
     dispatcher = CollectingDispatcher()
     await ActionClarify().run(dispatcher, tracker("nlu_fallback", ranking), {})
-    assert custom(dispatcher)["topic"] == "crisis"
+    message = dispatcher.messages[0]
+    assert message["text"].startswith("If you are worried that someone is in danger right now, call 999")
+    assert message["buttons"][0] == {"title": "Urgent help", "payload": "/crisis"}
+    assert custom(dispatcher)["topic"] == "behaviour_and_sen"
+
+
+async def test_unsure_and_nothing_likely_but_possibly_a_risk_still_puts_urgent_help_first():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "crisis", "confidence": 0.2}, {"name": "out_of_scope", "confidence": 0.19}]
+    dispatcher = CollectingDispatcher()
+    await ActionClarify().run(dispatcher, tracker("nlu_fallback", ranking), {})
+    assert dispatcher.messages[0]["text"].startswith("If you are worried")
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/crisis"
+    assert custom(dispatcher)["topic"] == "out_of_scope"
 
 
 async def test_out_of_scope_lists_where_to_go():

@@ -20,12 +20,11 @@ class ActionClarify(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         kb = load_knowledge_base()
         decision = triage(tracker.latest_message.get("intent_ranking") or [], set(kb.answerable_topics))
-        if decision.kind == "crisis":
-            rendering.send_crisis(dispatcher, kb.get("crisis"))
-        elif decision.kind == "clarify":
-            rendering.send_clarification(dispatcher, [(topic, kb.title_for(topic)) for topic in decision.candidates])
+        if decision.kind == "clarify":
+            candidates = [(topic, kb.title_for(topic)) for topic in decision.candidates]
+            rendering.send_clarification(dispatcher, candidates, safety_first=decision.safety_first)
         else:
-            rendering.send_out_of_scope(dispatcher, load_signposting())
+            rendering.send_out_of_scope(dispatcher, load_signposting(), safety_first=decision.safety_first)
         return []
 
 

@@ -9,6 +9,8 @@ from bot.signposting import Signposting
 
 TELL_ME_MORE = {"title": "Tell me more", "payload": "/tell_me_more"}
 SOMETHING_ELSE = {"title": "Ask something else", "payload": "/help"}
+URGENT_HELP = {"title": "Urgent help", "payload": "/crisis"}
+SAFETY_LINE = "If you are worried that someone is in danger right now, call 999. For other urgent help, press Urgent help."
 
 
 def send_article(dispatcher: CollectingDispatcher, article: Article, *, detail: bool = False) -> None:
@@ -24,8 +26,9 @@ def send_crisis(dispatcher: CollectingDispatcher, article: Article) -> None:
     dispatcher.utter_message(text=article.short, json_message={**article.custom_payload(), "urgent": True})
 
 
-def send_out_of_scope(dispatcher: CollectingDispatcher, signposting: Signposting) -> None:
-    lines = [
+def send_out_of_scope(dispatcher: CollectingDispatcher, signposting: Signposting, *, safety_first: bool = False) -> None:
+    lines = [SAFETY_LINE] if safety_first else []
+    lines += [
         "Sorry, I can't help with that. I can answer questions about SEN support at nursery, school or college, and about your own child's support plan.",
         "For other questions, these can help:",
         f"- {signposting.local_offer.one_line()}: {signposting.local_offer.description}",
@@ -34,17 +37,18 @@ def send_out_of_scope(dispatcher: CollectingDispatcher, signposting: Signposting
     ]
     dispatcher.utter_message(
         text="\n".join(lines),
-        buttons=[{"title": "What can you do?", "payload": "/help"}],
+        buttons=([URGENT_HELP] if safety_first else []) + [{"title": "What can you do?", "payload": "/help"}],
         json_message={"topic": "out_of_scope", "sources": signposting.sources()},
     )
 
 
-def send_clarification(dispatcher: CollectingDispatcher, candidates: list[tuple[str, str]]) -> None:
+def send_clarification(dispatcher: CollectingDispatcher, candidates: list[tuple[str, str]], *, safety_first: bool = False) -> None:
     """ "Did you mean ...?" with the likeliest topics as buttons. `candidates` is (topic, title)."""
-    buttons = [{"title": title, "payload": f"/{topic}"} for topic, title in candidates]
+    buttons = ([URGENT_HELP] if safety_first else []) + [{"title": title, "payload": f"/{topic}"} for topic, title in candidates]
     buttons.append({"title": "Something else", "payload": "/out_of_scope"})
+    question = "I'm not sure I understood. Did you mean one of these?"
     dispatcher.utter_message(
-        text="I'm not sure I understood. Did you mean one of these?",
+        text=f"{SAFETY_LINE}\n{question}" if safety_first else question,
         buttons=buttons,
         json_message={"topic": candidates[0][0], "clarify": True, "candidates": [topic for topic, _ in candidates]},
     )

@@ -60,6 +60,15 @@ def statement_timeout_ms() -> int:
     return max(100, int(_env_number("SEN_DB_STATEMENT_TIMEOUT_MS", 3000)))
 
 
+def _private_file(path: str) -> None:
+    """Create the SQLite file readable by its owner only (it holds children's records)."""
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     parsed = make_url(url)
@@ -70,7 +79,7 @@ def make_engine(url: str | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            os.makedirs(os.path.dirname(os.path.abspath(database)) or ".", exist_ok=True)
+            _private_file(database)
         # `timeout` is how long SQLite waits for a lock held by another process (the staff
         # command line, say) before giving up with "database is locked".
         options["connect_args"] = {"timeout": statement_ms / 1000, "check_same_thread": False}
@@ -96,11 +105,27 @@ def make_engine(url: str | None = None) -> Engine:
             "connect_timeout": max(2, int(round(connect_timeout))),
             "options": f"{existing} {timeouts}".strip(),
             "application_name": "sen-records",
+            # Notice a server or network that vanished without closing the connection.
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
         }
+        if _libpq_version() >= 120000:  # unacknowledged writes give up after this long
+            options["connect_args"]["tcp_user_timeout"] = int(max(connect_timeout * 1000, statement_ms) * 2)
         options.update(pool_size=5, max_overflow=5, pool_timeout=connect_timeout, pool_recycle=1800)
         return create_engine(url, **options)
 
     return create_engine(url, **options)
+
+
+def _libpq_version() -> int:
+    try:
+        import psycopg2.extensions
+
+        return int(psycopg2.extensions.libpq_version())
+    except Exception:  # noqa: BLE001 - another driver, or none: skip the option
+        return 0
 
 
 def session_factory(engine: Engine) -> sessionmaker:

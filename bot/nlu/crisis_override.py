@@ -1,6 +1,10 @@
-"""NLU component: a message that names a risk of harm is classified as `crisis`, whatever else it asks.
+"""NLU component: the final say on `crisis`, after the intent classifier and before the FallbackClassifier.
 
-Runs after the intent classifier and before the FallbackClassifier in config.yml.
+- A message that names a risk of harm (bot.safety.crisis) is `crisis`, whatever else it asks.
+- A `crisis` guess from the model alone, below MODEL_CRISIS_MIN, becomes `nlu_fallback`:
+  worried parents write a lot of sad, upset messages that are not a risk of harm, and
+  the "Did you mean ...?" reply that follows still puts urgent help first
+  (bot.knowledge.triage), so nobody at risk is left without it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.safety.crisis import mentions_risk
 
 CRISIS_INTENT = "crisis"
+MODEL_CRISIS_MIN = 0.5
 
 
 @DefaultV1Recipe.register(
@@ -35,8 +40,11 @@ class CrisisOverride(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
+            intent = message.get(INTENT) or {}
             if mentions_risk(message.get(TEXT) or ""):
                 self._mark_crisis(message)
+            elif intent.get("name") == CRISIS_INTENT and float(intent.get("confidence") or 0.0) < MODEL_CRISIS_MIN:
+                message.set(INTENT, {"name": "nlu_fallback", "confidence": intent.get("confidence")}, add_to_output=True)
         return messages
 
     @staticmethod
