@@ -54,6 +54,20 @@ def rasa_server_command(settings: Settings, model: Path) -> list[str]:
     return command
 
 
+def prepare_records(settings: Settings, env: dict[str, str]) -> str:
+    """Migrates the records database; in development (no DATABASE_URL) loads the demo data.
+
+    Returns what the demo command printed (it includes a fresh demo link code), or "".
+    """
+    admin = [sys.executable, "-m", "bot.admin"]
+    subprocess.run(admin + ["migrate"], cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    wants_demo = os.environ.get("SEN_DEMO", "true").lower() not in {"0", "false", "no", "off"}
+    if settings.is_production or env.get("DATABASE_URL") or not wants_demo:
+        return ""
+    result = subprocess.run(admin + ["demo"], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, text=True)
+    return result.stdout.strip()
+
+
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -78,11 +92,24 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
-def main(argv: list[str] | None = None) -> int:
+def demo_text(demo: str) -> str:
+    if not demo:
+        return ""
+    indented = demo.replace("\n", "\n  ")
+    return f"""
+Demo data (a school, one parent, two children):
+  {indented}
+  Type the code in the chat to link, then ask "what stage is my child's plan at?".
+
+"""
+
+
+def main() -> int:
     settings = Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = process_environment(settings)
     model = ensure_model(settings)
+    demo = prepare_records(settings, env)
 
     processes: list[subprocess.Popen] = []
     interrupted = False
@@ -95,35 +122,34 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
 
     started = time.monotonic()
-    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env, start_new_session=True)
-    processes.append(actions)
-    rasa = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=env, start_new_session=True)
-    processes.append(rasa)
-
-    base = f"http://{settings.rasa_host}:{settings.rasa_port}"
-    up = wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", actions, 120) and wait_until_up(
-        f"{base}/", rasa, 300
-    )
-    if not up:
-        print("The assistant did not start; see the messages above.", file=sys.stderr)
-        stop(processes)
-        return 1
-    print(
-        f"""
+    try:
+        processes.append(subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env, start_new_session=True))
+        processes.append(subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=env, start_new_session=True))
+        actions, rasa = processes
+        base = f"http://{settings.rasa_host}:{settings.rasa_port}"
+        up = wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", actions, 120) and wait_until_up(
+            f"{base}/", rasa, 300
+        )
+        if not up:
+            print("The assistant did not start; see the messages above.", file=sys.stderr)
+            return 1
+        print(
+            f"""
 The SEN Support assistant is running (started in {time.monotonic() - started:.0f} s).
   Talk to it in this terminal:   make chat          (in another terminal)
   Or over HTTP:                  curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{{"sender":"me","message":"hello"}}'
+  Website widget demo page:      {base}/webhooks/web/demo
   Conversations are kept in:     {settings.tracker_store_url}
-Press Ctrl-C to stop.
+{demo_text(demo)}Press Ctrl-C to stop.
 """,
-        flush=True,
-    )
-    while not interrupted and all(process.poll() is None for process in processes):
-        time.sleep(0.5)
-    print("Stopping the assistant...", flush=True)
-    stop(processes)
-    return 0
-
+            flush=True,
+        )
+        while not interrupted and all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        print("Stopping the assistant...", flush=True)
+        return 0
+    finally:
+        stop(processes)
 
 if __name__ == "__main__":
     sys.exit(main())

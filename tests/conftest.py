@@ -78,6 +78,12 @@ def stop_process(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
+def session_dir() -> Path:
+    """The session's temporary folder: data (SEN_DATA_DIR) and every server's log."""
+    return _SESSION_DIR
+
+
+@pytest.fixture(scope="session")
 def trained_model() -> Path:
     from bot.training import ensure_model
 
@@ -109,8 +115,20 @@ def action_server() -> Iterator[ActionServer]:
     stop_process(server.process)
 
 
+def assert_reply_contract(messages: list[dict]) -> None:
+    """Every reply carries, in one of its messages, custom.topic from knowledge/topics.yml."""
+    from bot.knowledge.store import load_topics
+
+    topics = {topic for section in load_topics().values() for topic in section}
+    topic = topic_of(messages)
+    assert topic in topics, f"reply topic {topic!r} is not in knowledge/topics.yml: {messages}"
+
+
 class Conversation:
-    """Talks to the in-process agent exactly as a channel would (bot.channels.inbound)."""
+    """Talks to the in-process agent exactly as a channel would (bot.channels.inbound).
+
+    Every reply is checked against the reply contract (assert_reply_contract).
+    """
 
     def __init__(self, agent: Any, channel: str = "rest", user_id: str | None = None) -> None:
         import uuid
@@ -132,6 +150,7 @@ class Conversation:
         await self.agent.handle_message(
             UserMessage(inbound.text, collector, inbound.sender_id, input_channel=self.channel, metadata=inbound.metadata)
         )
+        assert_reply_contract(collector.messages)
         return collector.messages
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import post_json, topic_of
+from tests.conftest import assert_reply_contract, post_json, topic_of
 
 pytestmark = pytest.mark.server
 
@@ -58,7 +58,7 @@ def test_odd_messages_get_a_calm_reply(rasa_server, message):
     status, reply = post_json(rasa_server.webhook, {"sender": "odd", "message": message})
     assert status == 200
     assert reply and all(isinstance(item, dict) for item in reply)
-    assert topic_of(reply), reply
+    assert_reply_contract(reply)
     assert any(item.get("text") for item in reply)
     assert "Traceback" not in str(reply)
 
