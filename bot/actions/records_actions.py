@@ -475,14 +475,14 @@ class ActionForgetMe(Action):
             if result.was_linked:
                 say(
                     dispatcher,
-                    "forget_me",
+                    "verify",
                     "Done. This chat is no longer linked to your account, so I can't show your child's records here any more.\n"
                     "To link it again, you'll need a new code from school.",
                 )
             else:
-                say(dispatcher, "forget_me", "This chat isn't linked to any account, so there is nothing to unlink.")
+                say(dispatcher, "verify", "This chat isn't linked to any account, so there is nothing to unlink.")
         elif isinstance(result, NotVerified):
-            send_not_verified(dispatcher, "forget_me", result)
+            send_not_verified(dispatcher, "verify", result)
         else:
-            send_unavailable(dispatcher, "forget_me")
+            send_unavailable(dispatcher, "verify")
         return [SlotSet(SLOT_CHILD, None), SlotSet(SLOT_MESSAGE, None)]
