@@ -32,7 +32,7 @@ from bot.training import ensure_model, rasa_env
 
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout.yml"
 RESULTS = PROJECT_ROOT / "results"
-COMPARED = ("config.yml", "configs/spacy_logreg.yml", "configs/whitespace_logreg.yml", "configs/spacy_diet.yml", "configs/rasa_default.yml")
+COMPARED = ("config.yml", "configs/spacy_logreg.yml", "configs/whitespace_tfidf.yml", "configs/whitespace_logreg.yml", "configs/spacy_diet.yml", "configs/rasa_default.yml")
 
 
 def load_examples(path: Path = HOLDOUT) -> list[tuple[str, str]]:

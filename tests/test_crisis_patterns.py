@@ -39,3 +39,18 @@ def test_pattern_coverage_of_the_crisis_phrasings_is_measured():
     lines = _lines("crisis_phrasings.txt")
     caught = sum(mentions_risk(line) for line in lines)
     assert caught / len(lines) >= 0.6, f"patterns caught only {caught}/{len(lines)}"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "she has to take her tablets at lunch, can the TA help",
+        "she took her meds this morning before school",
+        "he needs to take his medication in school",
+        "did the school get my note about the review",
+        "i feel like im banging my head against a brick wall with the senco",
+        "the school killed his confidence",
+    ],
+)
+def test_everyday_mentions_of_medicine_and_idioms_are_not_a_risk(message):
+    assert not mentions_risk(message)

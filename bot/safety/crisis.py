@@ -26,8 +26,12 @@ _PATTERNS = [
     r"\bcutting (?:again|him|her|them|my|his|her|their|on)\b|\bcut(?:s|ting)? (?:him|her|my|them)sel(?:f|ves)\b|\bcutting (?:his|her|their) (?:arms?|legs?|wrists?)\b",
     rf"\bhurt(?:s|ing)? {_SELF}\b|\bharm(?:s|ing)? {_SELF}\b",
     r"\boverdos",
-    r"\b(?:took|take|taking|taken|swallowed|found|hidden|hiding|stockpil\w*) (?:a (?:load|pile|stash) of |loads of |some |all (?:of )?(?:the |his |her |my |their )?|(?:his|her|my|their) )?(?:pills|tablets)\b",
+    # Medicines: taking them is everyday; a lot of them, hidden, or all at once is not.
+    r"\b(?:took|taken|swallowed|found|hidden|hiding|stockpil\w*) (?:a (?:load|pile|stash) of |loads of |some |all (?:of )?(?:the |his |her |my |their )?)?(?:pills|tablets)\b",
+    r"\b(?:take|taking) (?:a (?:load|pile|lot|handful|packet|box) of |loads of |lots of |all (?:of )?(?:the |his |her |my |their )?)(?:pills|tablets|paracetamol|ibuprofen|painkillers|medication|meds)\b",
     r"\b(?:pills|tablets)\b.*\b(?:hidden|hiding|a note)\b",
+    r"\b(?:took|taken|swallowed|overdosed on) (?:a (?:load|lot|pile|handful|packet|box) of |loads of |lots of |all (?:of )?(?:the |his |her |my |their )?)?(?:paracetamol|ibuprofen|aspirin|painkillers|medication|meds|antidepressants|sleeping pills)\b",
+    r"\b(?:goodbye|suicide) (?:note|letter|message)\b|\bleft (?:a|me a) note (?:saying|to say) (?:goodbye|sorry)\b",
     r"\b(?:drank|drunk|swallowed|drinking) (?:bleach|poison|antifreeze)\b",
     r"\b(?:doesn'?t|don'?t|does not|do not|didn'?t) want to (?:be here|live|be alive|exist|wake up)\b",
     r"\bbetter off without (?:me|him|her|them|us)\b",
