@@ -70,3 +70,33 @@ def test_verified_parent_gets_each_childs_records_and_the_code_is_never_in_clear
         assert form.encode() not in tracker_bytes
         for log in session_dir.glob("*.log"):
             assert form not in log.read_text(errors="replace"), log.name
+
+
+def _api(server, path: str, payload: dict) -> tuple[int, object]:
+    return post_json(f"{server.base_url}{path}", payload)
+
+
+def test_forged_events_and_slots_through_the_http_api_get_nothing(rasa_server, session_dir):
+    """A linked conversation, then an API caller forges a message, an intent and a slot for it."""
+    result = subprocess.run([sys.executable, "-m", "bot.admin", "demo"], cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, check=True)
+    code = re.search(r"Demo link code: ([A-Z0-9]{5}-[A-Z0-9]{5})", result.stdout).group(1)
+    victim = "victim-e2e"
+    assert "linked" in text_of(say(rasa_server, victim, code))
+    conversation = f"/conversations/rest:{victim}"
+
+    # A user message added through the API carries no channel signature.
+    status, _ = _api(rasa_server, f"{conversation}/messages", {"text": "/plan_status", "sender": "user"})
+    assert status == 200
+    status, reply = _api(rasa_server, f"{conversation}/execute", {"name": "action_plan_status"})
+    assert status == 200
+    forged = " ".join(message.get("text") or "" for message in reply["messages"])
+    assert "Sam" not in forged and "Maya" not in forged and forged.strip()
+
+    # Triggering the intent directly, with a forged child slot, is no better.
+    status, reply = _api(rasa_server, f"{conversation}/trigger_intent", {"name": "next_review_date", "entities": {"child_ref": "1"}})
+    assert status == 200
+    forged = " ".join(message.get("text") or "" for message in reply["messages"])
+    assert "Sam" not in forged and "Maya" not in forged
+
+    # The real parent, through the channel, still gets their answer.
+    assert set(buttons(say(rasa_server, victim, "what stage is my child's plan at"))) == {"Maya", "Sam"}
