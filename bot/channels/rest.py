@@ -8,7 +8,6 @@ and in production (SEN_ENV=production) it is off unless ENABLE_REST_CHANNEL=true
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from typing import Any, Awaitable, Callable
@@ -19,17 +18,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.http import error_response, read_message_body
 from bot.channels.inbound import prepare
 from bot.security.identity import Identity
 
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
-MAX_BODY_BYTES = 64 * 1024
-
-
-def _error(status: int, message: str) -> HTTPResponse:
-    return response.json({"error": message}, status=status)
 
 
 def rest_enabled() -> bool:
@@ -39,21 +34,13 @@ def rest_enabled() -> bool:
 
 def parse_body(request: Request) -> tuple[str, Any] | HTTPResponse:
     """The (sender, message) of a request, or the 4xx response to send back."""
-    if len(request.body or b"") > MAX_BODY_BYTES:
-        return _error(413, "That message is too large.")
-    try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "The request body must be JSON like {\"sender\": \"id\", \"message\": \"text\"}.")
-    if not isinstance(body, dict):
-        return _error(400, "The request body must be a JSON object.")
+    body = read_message_body(request, '{"sender": "id", "message": "text"}')
+    if isinstance(body, HTTPResponse):
+        return body
     sender = body.get("sender")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        return _error(400, f"'sender' must be a string of 1 to {MAX_SENDER_CHARS} characters.")
-    message = body.get("message")
-    if message is not None and not isinstance(message, str):
-        return _error(400, "'message' must be a string.")
-    return sender.strip(), message
+        return error_response(400, f"'sender' must be a string of 1 to {MAX_SENDER_CHARS} characters.")
+    return sender.strip(), body.get("message")
 
 
 class SafeRestInput(RestInput):
@@ -67,13 +54,13 @@ class SafeRestInput(RestInput):
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             if not rest_enabled():
-                return _error(404, "Not found.")
+                return error_response(404, "Not found.")
             return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if not rest_enabled():
-                return _error(404, "Not found.")
+                return error_response(404, "Not found.")
             parsed = parse_body(request)
             if isinstance(parsed, HTTPResponse):
                 return parsed
@@ -88,7 +75,7 @@ class SafeRestInput(RestInput):
                 )
             except Exception:  # never a stack trace in the reply, never the text in the log
                 logger.exception("rest channel: handling a message failed")
-                return _error(500, "Sorry, something went wrong. Please try again in a moment.")
+                return error_response(500, "Sorry, something went wrong. Please try again in a moment.")
             return response.json(collector.messages)
 
         return webhook

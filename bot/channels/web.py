@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import os
 import re
@@ -34,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import prepare
-from bot.channels.rest import MAX_BODY_BYTES, _error
+from bot.channels.http import error_response, read_message_body
 from bot.security.identity import Identity
 from bot.security.keys import MissingSecretKey, derived_key
 
@@ -105,18 +104,10 @@ def session_from_token(token: Any, now: float | None = None) -> str | None:
 
 def parse_message_body(request: Request) -> tuple[Any, Any] | HTTPResponse:
     """The (token, message) of a POST /message, or the 4xx response to send back."""
-    if len(request.body or b"") > MAX_BODY_BYTES:
-        return _error(413, "That message is too large.")
-    try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, 'The request body must be JSON like {"session": "token", "message": "text"}.')
-    if not isinstance(body, dict):
-        return _error(400, "The request body must be a JSON object.")
-    message = body.get("message")
-    if message is not None and not isinstance(message, str):
-        return _error(400, "'message' must be a string.")
-    return body.get("session"), message
+    body = read_message_body(request, '{"session": "token", "message": "text"}')
+    if isinstance(body, HTTPResponse):
+        return body
+    return body.get("session"), body.get("message")
 
 
 def _button(button: Any) -> dict[str, str] | None:
@@ -208,7 +199,7 @@ class WebChatInput(InputChannel):
                 _, token = new_session()
             except MissingSecretKey:
                 logger.error("web channel: SEN_SECRET_KEY is not set, so no chat sessions can be issued")
-                return _error(503, "The chat is not available right now. Please try again later.")
+                return error_response(503, "The chat is not available right now. Please try again later.")
             return _json({"session": token, "expires_in": max_age()})
 
         @web.route("/message", methods=["POST"])
@@ -219,7 +210,7 @@ class WebChatInput(InputChannel):
             token, text = parsed
             session_id = session_from_token(token)
             if session_id is None:
-                return _error(401, "Your chat session has ended or is not valid. Please start a new one.")
+                return error_response(401, "Your chat session has ended or is not valid. Please start a new one.")
             inbound = prepare(Identity(self.name(), session_id), text)
             if not inbound.needs_rasa:
                 return _json(for_widget(inbound.direct_replies))
@@ -230,7 +221,7 @@ class WebChatInput(InputChannel):
                 )
             except Exception:  # never a stack trace in the reply, never the text in the log
                 logger.exception("web channel: handling a message failed")
-                return _error(500, "Sorry, something went wrong. Please try again in a moment.")
+                return error_response(500, "Sorry, something went wrong. Please try again in a moment.")
             return _json(for_widget(collector.messages))
 
         return web
