@@ -14,13 +14,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name)
-    return default if value is None or value == "" else value
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    return _env(name, "true" if default else "false").strip().lower() in {"1", "true", "yes", "on"}
+# LOCK_STORE_TYPE=redis means the project's atomic Redis lock (bot/stores/redis_lock.py):
+# Rasa's own RedisLockStore can let two instances work on one conversation at once.
+LOCK_STORE_CLASSES = {"redis": "bot.stores.redis_lock.AtomicRedisLockStore"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,17 @@ class Settings:
         return self.environment == "production"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        """Settings from `environ` (default: this process's environment)."""
+        source = os.environ if environ is None else environ
+
+        def _env(name: str, default: str) -> str:
+            value = source.get(name)
+            return default if value is None or value == "" else value
+
+        def _env_bool(name: str, default: bool) -> bool:
+            return _env(name, "true" if default else "false").strip().lower() in {"1", "true", "yes", "on"}
+
         data_dir = Path(_env("SEN_DATA_DIR", str(PROJECT_ROOT / "var"))).resolve()
         environment = _env("SEN_ENV", "development").lower()
         action_port = int(_env("ACTION_SERVER_PORT", "5055"))
@@ -86,7 +92,7 @@ class Settings:
             "SEN_DATA_DIR": str(self.data_dir),
             "ACTION_ENDPOINT_URL": self.action_endpoint_url,
             "TRACKER_STORE_URL": self.tracker_store_url,
-            "LOCK_STORE_TYPE": self.lock_store_type,
+            "LOCK_STORE_TYPE": LOCK_STORE_CLASSES.get(self.lock_store_type, self.lock_store_type),
             "REDIS_HOST": self.redis_host,
             "REDIS_PORT": str(self.redis_port),
             "ENABLE_REST_CHANNEL": "true" if self.enable_rest else "false",

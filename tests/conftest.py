@@ -203,14 +203,8 @@ def start_rasa_server(model: Path, action_url: str, env: dict[str, str] | None =
 
     port = free_port()
     tracker_db = _SESSION_DIR / f"{name}-{port}-tracker.db"
-    settings = Settings.from_env()
-    process_env = {
-        **os.environ,
-        **settings.rasa_environment(),
-        "ACTION_ENDPOINT_URL": action_url,
-        "TRACKER_STORE_URL": f"sqlite:///{tracker_db}",
-        **(env or {}),
-    }
+    wanted = {**os.environ, "ACTION_ENDPOINT_URL": action_url, "TRACKER_STORE_URL": f"sqlite:///{tracker_db}", **(env or {})}
+    process_env = {**wanted, **Settings.from_env(wanted).rasa_environment()}
     log = open(_SESSION_DIR / f"{name}-{port}.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "rasa", "run", "--model", str(model), "--endpoints", "endpoints.yml",

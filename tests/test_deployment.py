@@ -66,7 +66,7 @@ def test_a_conversation_carries_on_across_instances(two_instances):
 
 def test_concurrent_messages_to_one_conversation_are_handled_one_at_a_time(two_instances):
     a, b = two_instances
-    messages = ["hello", "what is sen support", "thanks", "what does a senco do", "who pays for support", "bye"]
+    messages = ["hello", "what is sen support", "thanks", "what does a senco do", "who pays for support", "bye"] * 2
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(messages)) as pool:
         results = list(pool.map(lambda pair: post_json((a, b)[pair[0] % 2].webhook, {"sender": "lb-2", "message": pair[1]}),
                                 enumerate(messages)))

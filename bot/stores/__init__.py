@@ -1,0 +1,1 @@
+"""Rasa stores of the project's own (see endpoints.yml)."""
