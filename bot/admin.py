@@ -3,6 +3,8 @@
     sen-admin add-school --name "Oakfield Primary School" --contact-name "Ms P Shah" \\
         --email senco@oakfield.example --phone "01632 960123" \\
         --hours "mon-fri 08:30-15:30" --contact-hours "mon,tue,thu 08:30-15:00"
+    sen-admin set-calendar --school 1 --file calendar.yml      (hours, terms, closures: docs/out-of-hours.md)
+    sen-admin show-calendar --school 1 > calendar.yml
     sen-admin add-child --school 1 --first-name Sam --last-name Taylor
     sen-admin add-parent --name "Alex Taylor" --phone "07700 900123"
     sen-admin link --parent 1 --child 1
@@ -30,8 +32,9 @@ import os
 import sys
 from typing import Any, Sequence
 
-from bot.backend.hours import HoursError, parse_hours
 from bot.backend.staff import LONDON, StaffError, StaffService, parse_local_datetime
+from bot.schedule.calendar import CalendarError, SchoolCalendar
+from bot.schedule.hours import HoursError, parse_hours
 from bot.config import Settings
 from bot.security.keys import ENV_NAME as SECRET_ENV, ensure_local_secret
 
@@ -83,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contact-hours", default="", help="when the SENCO can be reached, e.g. 'mon,tue,thu 08:30-15:00'")
 
     sub.add_parser("list-schools", help="list schools with their ids")
+
+    p = sub.add_parser("set-calendar", help="set a school's office and SENCO hours, terms and closure days from a file")
+    p.add_argument("--school", required=True, help="school id or ref")
+    p.add_argument("--file", required=True, help="calendar file (YAML), like knowledge/calendar.example.yml")
+
+    p = sub.add_parser("show-calendar", help="print a school's calendar in the file format set-calendar reads")
+    p.add_argument("--school", required=True, help="school id or ref")
 
     p = sub.add_parser("add-child", help="add a child at a school")
     p.add_argument("--school", type=_positive_int, required=True, help="school id")
@@ -202,6 +212,18 @@ def _dispatch(args: argparse.Namespace, staff: StaffService, out) -> int:
     elif command == "list-schools":
         for school_id, name, role, contact in staff.list_schools():
             print(f"{school_id}\t{name}\t{role}: {contact}", file=out)
+    elif command == "set-calendar":
+        calendar = read_calendar_file(args.file)
+        school_id = staff.school_id(args.school)
+        staff.set_calendar(school_id, calendar)
+        print(f"Calendar of school {school_id} set: {calendar_summary(calendar)}.", file=out)
+        note = calendar_note(calendar, dt.datetime.now(dt.timezone.utc).astimezone(LONDON).date())
+        if note:
+            print(note, file=out)
+    elif command == "show-calendar":
+        school_id = staff.school_id(args.school)
+        name, calendar = staff.get_calendar(school_id)
+        out.write(format_calendar(calendar, f"{name} (school {school_id})"))
     elif command == "add-child":
         child_id, _ = staff.add_child(args.school, args.first_name, args.last_name)
         print(f"Added child {child_id}.", file=out)
@@ -268,6 +290,80 @@ def _dispatch(args: argparse.Namespace, staff: StaffService, out) -> int:
     return EXIT_OK
 
 
+def read_calendar_file(path: str) -> SchoolCalendar:
+    """A calendar file, read and checked. Problems: BadInput with one line naming the file."""
+    import yaml
+
+    name = os.path.basename(path) or path
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise BadInput(f"{name}: there is no such file.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInput(f"{name}: could not read the file ({type(error).__name__}).") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise BadInput(f"{name}: this is not a calendar file we can read{where}. Compare it with knowledge/calendar.example.yml.") from None
+    try:
+        return SchoolCalendar.from_dict(data)
+    except (CalendarError, HoursError) as error:
+        raise BadInput(f"{name}: {error}") from None
+
+
+def calendar_summary(calendar: SchoolCalendar) -> str:
+    parts = [
+        f"office {calendar.office_hours.describe() or 'hours not given'}",
+        f"SENCO {calendar.senco_hours.describe() or 'hours not given'}",
+    ]
+    if calendar.terms:
+        parts.append(f"{len(calendar.terms)} term{'s' if len(calendar.terms) != 1 else ''} "
+                     f"({calendar.terms[0].starts_on.isoformat()} to {calendar.terms[-1].ends_on.isoformat()})")
+    else:
+        parts.append("no terms (open all year)")
+    parts.append(f"{len(calendar.closures)} closure day{'s' if len(calendar.closures) != 1 else ''}")
+    return "; ".join(parts)
+
+
+def calendar_note(calendar: SchoolCalendar, today: dt.date) -> str:
+    """A reminder when the terms run out soon (the assistant then says the SENCO can't be reached)."""
+    if not calendar.terms:
+        return ""
+    last = max(t.ends_on for t in calendar.terms)
+    if last < today:
+        return f"Note: every term in this file has ended (the last on {last.isoformat()}). Add the coming terms."
+    if (last - today).days < 60:
+        return f"Note: the last term ends on {last.isoformat()}. Add the next terms before then."
+    return ""
+
+
+def format_calendar(calendar: SchoolCalendar, title: str) -> str:
+    """The calendar as a file set-calendar reads back (the layout of knowledge/calendar.example.yml)."""
+    data = calendar.to_dict()
+    lines = [
+        f"# Calendar of {title}. UK clock times (Europe/London); bank holidays in England are automatic.",
+        "# Change it and load it with: sen-admin set-calendar --school <id or ref> --file <this file>",
+    ]
+    for key in ("office_hours", "senco_hours"):
+        if not data[key]:
+            lines.append(f"{key}: {{}}")
+            continue
+        lines.append(f"{key}:")
+        for day, spans in data[key].items():
+            quoted = [f'["{a}", "{b}"]' for a, b in spans]
+            lines.append(f"  {day}: {quoted[0] if len(quoted) == 1 else '[' + ', '.join(quoted) + ']'}")
+    lines.append("terms:" if data["terms"] else "terms: []")
+    lines.extend(f"  - {{start: {t['start']}, end: {t['end']}}}" for t in data["terms"])
+    lines.append("closures:" if data["closures"] else "closures: []")
+    for item in data["closures"]:
+        if isinstance(item, dict):
+            lines.append(f"  - {{day: {item['day']}, reason: {json.dumps(item['reason'], ensure_ascii=False)}}}")
+        else:
+            lines.append(f"  - {item}")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -276,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return run(args)
-    except (BadInput, StaffError, HoursError) as error:
+    except (BadInput, StaffError, HoursError, CalendarError) as error:
         print(f"sen-admin: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MissingSecretKey as error:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,13 +26,15 @@ os.environ.setdefault("SEN_SECRET_KEY", "records-tests-secret-key-0123456789-abc
 
 from bot.actions import records_actions as ra  # noqa: E402
 from bot.backend import reset_connectors  # noqa: E402
-from bot.backend.hours import parse_hours  # noqa: E402
+from bot.schedule.hours import parse_hours  # noqa: E402
 from bot.backend.migrate import upgrade_to_head  # noqa: E402
 from bot.backend.models import SencoMessage  # noqa: E402
 from bot.backend.staff import StaffService  # noqa: E402
 from bot.backend.db import make_engine  # noqa: E402
 from bot.channels.inbound import prepare  # noqa: E402
+from bot.schedule.calendar import SchoolCalendar  # noqa: E402
 from bot.security.identity import Identity  # noqa: E402
+from calendar_scenarios import EXAMPLE_DATA, SCENARIOS, Scenario, london  # noqa: E402
 
 ALEX = Identity("telegram", "1001")
 RECORDS_TOPICS = {"plan_status", "next_review_date", "senco_contact", "leave_message", "verify"}  # forget_me replies report `verify` (topics.yml)
@@ -41,6 +44,8 @@ RECORDS_TOPICS = {"plan_status", "next_review_date", "senco_contact", "leave_mes
 class Family:
     staff: StaffService
     engine: sa.engine.Engine
+    oakfield: int
+    riverside: int
     alex: int
     jordan: int
     sam: int
@@ -76,7 +81,20 @@ def family_template(tmp_path_factory) -> tuple[Path, dict]:
     staff.set_review(ids["Sam"][0], dt.datetime(2099, 7, 1, 14, 30, tzinfo=dt.timezone.utc))  # 3:30pm BST
     staff.set_review(ids["Zoe"][0], dt.datetime(2099, 1, 15, 9, 0, tzinfo=dt.timezone.utc))
     engine.dispose()
-    return path, {"alex": alex, "jordan": jordan, **{n.lower(): i for n, (i, _) in ids.items()}, "refs": {n: r for n, (_, r) in ids.items()}}
+    return path, {"oakfield": oakfield, "riverside": riverside, "alex": alex, "jordan": jordan, **{n.lower(): i for n, (i, _) in ids.items()}, "refs": {n: r for n, (_, r) in ids.items()}}
+
+
+IN_HOURS = "2026-11-24T10:00:00+00:00"  # a Tuesday morning in term
+
+
+@pytest.fixture(autouse=True)
+def clock_in_hours(monkeypatch):
+    """Replies depend on the time now: pin the assistant's clock (bot.schedule.clock) in school hours."""
+    monkeypatch.setenv("SEN_CLOCK_OVERRIDE", IN_HOURS)
+
+
+def at(monkeypatch, moment: dt.datetime) -> None:
+    monkeypatch.setenv("SEN_CLOCK_OVERRIDE", moment.isoformat())
 
 
 @pytest.fixture
@@ -395,9 +413,194 @@ async def test_database_down_gives_a_calm_reply_with_sendiass(monkeypatch, actio
         reset_connectors()
     reply = text(messages)
     assert "can't reach the school records just now" in reply and "SENDIASS" in reply
-    assert messages[-1]["custom"] == {"topic": intent, "unavailable": True}
+    topic = "verify" if intent == "forget_me" else intent  # forget me replies report `verify` (topics.yml)
+    assert messages[-1]["custom"] == {"topic": topic, "unavailable": True}
     assert "Traceback" not in reply and "Error" not in reply
 
 
 async def test_every_records_topic_is_a_known_topic():
     assert {"plan_status", "next_review_date", "senco_contact", "leave_message", "verify"} <= RECORDS_TOPICS
+
+
+# --- out of hours ----------------------------------------------------------------------------
+
+OUT_OF_HOURS_REFS = {"SEN support toolkit", "SEND Code of Practice 2015", "SENDIASS"}
+
+
+def set_calendar(family: Family, data: dict) -> None:
+    family.staff.set_calendar(family.oakfield, SchoolCalendar.from_dict(data))
+
+
+async def ask_senco(identity: Identity, typed: str = "how do I contact the senco at oakfield primary") -> list[dict]:
+    messages, events = await run(ra.ActionSencoContact(), tracker(identity, typed, "senco_contact"))
+    assert events == [] and topics(messages) == ["senco_contact"]
+    return messages
+
+
+@pytest.mark.parametrize("verified", [True, False], ids=["linked_parent", "public_contact"])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
+async def test_senco_contact_in_and_out_of_hours(family, monkeypatch, scenario: Scenario, verified: bool):
+    set_calendar(family, scenario.calendar)
+    if verified:
+        await verify(ALEX, family.code_for(family.alex))
+    at(monkeypatch, scenario.now)
+    messages = await ask_senco(ALEX)
+    reply, custom = text(messages), messages[0]["custom"]
+    assert custom["out_of_hours"] is (not scenario.senco_in)
+    assert custom["office_open"] is scenario.office_open
+    assert custom["next_available"] == scenario.next_available.isoformat()
+    assert "Ms Priya Shah" in reply
+    if scenario.senco_in:
+        # The contact as usual: name, role, email, phone, when they can be reached.
+        assert "The SENCO at Oakfield Primary School is Ms Priya Shah." in reply
+        assert "Email: senco@oakfield.example" in reply and "Phone: 01632 960123" in reply
+        assert "They can usually be reached:" in reply
+        assert "closed" not in reply and "sources" not in custom
+        assert ("/leave_message" in payloads(messages)) is verified
+        return
+    # Out of hours: closed (or the SENCO away), when next, leave a message, and where to read meanwhile.
+    if scenario.office_open:
+        assert "Ms Priya Shah, the SENCO at Oakfield Primary School, is not available right now. The school office is open." in reply
+        assert f"The next time you can reach them is {scenario.said}." in reply
+    else:
+        assert "The school is closed right now." in reply
+        assert f"The next time you can reach Ms Priya Shah, the SENCO at Oakfield Primary School, is {scenario.said}." in reply
+    assert payloads(messages) == ["/leave_message", "/deny"]
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Leave a message", "No thanks"]
+    assert "Phone:" not in reply and "01632 960123" not in reply  # nobody would answer
+    assert "SEN support toolkit" in reply and "SEND Code of Practice" in reply and "SENDIASS" in reply
+    sources = custom["sources"]
+    assert {s["ref"] for s in sources} == OUT_OF_HOURS_REFS and all(s["url"].startswith("https://") for s in sources)
+    if verified:
+        assert "You can leave a message for them here, or email senco@oakfield.example." in reply
+    else:
+        assert "link this chat with a code from school" in reply and "email them at senco@oakfield.example" in reply
+
+
+async def test_out_of_hours_uses_the_local_signposting_file(family, monkeypatch, tmp_path):
+    from bot.signposting import DEFAULT_FILE, load_signposting
+
+    local = yaml.safe_load(DEFAULT_FILE.read_text())
+    local["sendiass"].update(name="Oakshire SENDIASS", url="https://sendiass.oakshire.example", phone="01632 960999")
+    local["toolkit"].update(name="the Oakshire SEN support toolkit", url="https://localoffer.oakshire.example/toolkit")
+    path = tmp_path / "signposting.yml"
+    path.write_text(yaml.safe_dump(local))
+    monkeypatch.setenv("SIGNPOSTING_FILE", str(path))
+    load_signposting.cache_clear()
+    try:
+        set_calendar(family, EXAMPLE_DATA)
+        at(monkeypatch, london(2026, 11, 28, 11, 0))  # Saturday
+        messages = await ask_senco(ALEX)
+    finally:
+        load_signposting.cache_clear()
+    reply = text(messages)
+    assert "Oakshire SENDIASS, phone 01632 960999, https://sendiass.oakshire.example: free, independent advice" in reply
+    assert "The Oakshire SEN support toolkit, https://localoffer.oakshire.example/toolkit" in reply
+    urls = {s["ref"]: s["url"] for s in messages[0]["custom"]["sources"]}
+    assert urls == {
+        "SEN support toolkit": "https://localoffer.oakshire.example/toolkit",
+        "SEND Code of Practice 2015": "https://www.gov.uk/government/publications/send-code-of-practice-0-to-25",
+        "SENDIASS": "https://sendiass.oakshire.example",
+    }
+
+
+async def test_a_school_without_hours_gets_the_contact_as_usual(family, monkeypatch):
+    at(monkeypatch, london(2026, 11, 28, 23, 0))  # Saturday night, but Riverside never said when it is open
+    messages = await ask_senco(ALEX, "who is the senco at riverside academy")
+    assert "The SENDCo at Riverside Academy is Mr Tom Okafor." in text(messages)
+    assert messages[0]["custom"] == {"topic": "senco_contact", "out_of_hours": False, "office_open": False, "next_available": None}
+
+
+async def test_a_leave_message_button_out_of_hours_names_the_child_when_there_is_one(family, monkeypatch):
+    set_calendar(family, EXAMPLE_DATA)
+    await verify(ALEX, family.code_for(family.alex))
+    at(monkeypatch, london(2026, 11, 24, 19, 0))
+    t = tracker(ALEX, "/senco_contact", "senco_contact", entities={"child_ref": family.refs["Sam"]})
+    messages, _ = await run(ra.ActionSencoContact(), t)
+    assert payloads(messages) == [f'/leave_message{{"child_ref": "{family.refs["Sam"]}"}}', "/deny"]
+
+
+async def test_a_message_left_out_of_hours_says_when_the_senco_will_read_it(family, monkeypatch, capsys):
+    set_calendar(family, EXAMPLE_DATA)
+    await verify(ALEX, family.code_for(family.alex))
+    at(monkeypatch, london(2026, 11, 28, 21, 15))  # Saturday evening
+    body = "Sam was upset after school on Friday, can we talk next week?"
+    t = tracker(ALEX, body, "leave_message", slots={"child_ref": family.refs["Sam"], "senco_message": body})
+    messages, _ = await run(ra.ActionLeaveMessage(), t)
+    reply, custom = text(messages), messages[0]["custom"]
+    reference = custom["reference"]
+    assert f"Your reference is {reference}." in reply
+    assert "The school is closed right now. They can read your message when they are next in: Monday at 8:30am." in reply
+    assert "If it can't wait, phone the school office when it opens (Monday at 8am)." in reply
+    assert custom["out_of_hours"] is True and custom["next_available"] == "2026-11-30T08:30:00+00:00"
+
+    # The staff command line (on this DATABASE_URL) lists it with its reference, then marks it handled.
+    from bot import admin
+
+    capsys.readouterr()
+    assert admin.main(["list-messages"]) == 0
+    listed = capsys.readouterr().out
+    assert reference in listed and "Sam was upset after school" in listed and "2026-11-28 21:15" in listed
+    assert admin.main(["mark-handled", reference]) == 0
+    capsys.readouterr()
+    assert admin.main(["list-messages"]) == 0 and "No messages waiting" in capsys.readouterr().out
+
+
+async def test_a_message_left_in_hours_keeps_the_usual_confirmation(family):
+    await verify(ALEX, family.code_for(family.alex))
+    body = "Please call me."
+    t = tracker(ALEX, body, "leave_message", slots={"child_ref": family.refs["Maya"], "senco_message": body})
+    messages, _ = await run(ra.ActionLeaveMessage(), t)
+    assert "They can usually reply Monday, Tuesday and Thursday, 8:30am to 3pm." in text(messages)
+    assert messages[0]["custom"]["out_of_hours"] is False
+
+
+async def test_no_other_parent_ever_sees_a_message(family, monkeypatch):
+    set_calendar(family, EXAMPLE_DATA)
+    await verify(ALEX, family.code_for(family.alex))
+    jordan = Identity("whatsapp", "447700900456")
+    await verify(jordan, family.code_for(family.jordan))
+    at(monkeypatch, london(2026, 11, 24, 19, 0))
+    body = "Private: Sam's home situation has changed."
+    t = tracker(ALEX, body, "leave_message", slots={"child_ref": family.refs["Sam"], "senco_message": body})
+    reference = (await run(ra.ActionLeaveMessage(), t))[0][0]["custom"]["reference"]
+
+    seen = []
+    for action, intent, entities in (
+        (ra.ActionSencoContact(), "senco_contact", {}),
+        (ra.ActionLeaveMessage(), "leave_message", {}),
+        (ra.ActionPlanStatus(), "plan_status", {"child_ref": family.refs["Sam"]}),
+        (ra.ActionNextReviewDate(), "next_review_date", {"child_ref": family.refs["Sam"]}),
+        (ra.ActionVerify(), "verify", {}),
+    ):
+        messages, events = await run(action, tracker(jordan, "messages for the senco", intent, entities=entities))
+        seen.append(json.dumps(messages) + json.dumps([e if isinstance(e, dict) else repr(e) for e in events]))
+    # Jordan, even with a forged slot naming Sam, can't add to or read Alex's message.
+    forged = tracker(jordan, "hello", "leave_message", slots={"child_ref": family.refs["Sam"], "senco_message": "Show me Sam's messages"})
+    messages, _ = await run(ra.ActionLeaveMessage(), forged)
+    seen.append(json.dumps(messages))
+    everything = "\n".join(seen)
+    assert reference not in everything and "home situation" not in everything and "Sam" not in everything
+    with family.engine.connect() as connection:
+        rows = connection.execute(sa.select(SencoMessage.reference, SencoMessage.parent_id)).all()
+    assert [tuple(r) for r in rows] == [(reference, family.alex)]
+
+
+async def test_when_the_terms_have_run_out_the_parent_is_told_to_check_the_website(family, monkeypatch):
+    set_calendar(family, {**EXAMPLE_DATA, "terms": [{"start": "2025-09-03", "end": "2026-07-22"}]})
+    messages = await ask_senco(ALEX)  # Tuesday 24 November 2026: after the last term given
+    assert "The school is closed right now." in text(messages)
+    assert "I don't know when the school will be open again. Please check the school's website." in text(messages)
+    assert messages[0]["custom"]["out_of_hours"] is True and messages[0]["custom"]["next_available"] is None
+
+
+async def test_a_message_naming_a_risk_at_2am_on_a_sunday_in_the_holidays_gets_urgent_help_first(family, monkeypatch):
+    set_calendar(family, EXAMPLE_DATA)
+    await verify(ALEX, family.code_for(family.alex))
+    at(monkeypatch, london(2026, 12, 27, 2, 0))
+    body = "Sam said he wants to die, please call me"
+    t = tracker(ALEX, body, "crisis", slots={"child_ref": family.refs["Sam"], "senco_message": body})
+    messages, _ = await run(ra.ActionLeaveMessage(), t)
+    assert messages[0]["custom"].get("urgent") is True and "999" in messages[0]["text"]
+    assert "Your reference is" in text(messages[1:])
+    assert "They can read your message when they are next in: Tuesday 5 January at 8:30am." in text(messages[1:])

@@ -23,7 +23,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import rendering
 from bot.backend import get_connector
-from bot.backend.hours import clock
 from bot.backend.results import (
     ChildNotFound,
     Children,
@@ -46,9 +45,12 @@ from bot.backend.results import (
 )
 from bot.knowledge import load_knowledge_base
 from bot.safety.crisis import mentions_risk
+from bot.schedule import clock as schedule_clock
+from bot.schedule.calendar import Availability, describe
+from bot.schedule.hours import clock
 from bot.security import sealed_codes
 from bot.security.identity import Identity, verified_identity
-from bot.signposting import load_signposting
+from bot.signposting import Signposting, load_signposting
 
 logger = logging.getLogger(__name__)
 
@@ -155,9 +157,102 @@ def contact_lines(contact: Contact) -> list[str]:
         lines.append(f"Phone: {contact.phone}")
     if contact.contact_hours.periods:
         lines.append(f"They can usually be reached: {contact.contact_hours.describe()}.")
-    if contact.school_hours.periods:
+    if contact.school_hours.periods and contact.school_hours != contact.contact_hours:
         lines.append(f"The school is open: {contact.school_hours.describe()}.")
     return lines
+
+
+# --- out of hours ------------------------------------------------------------------------
+
+
+def availability_of(contact: Contact) -> Availability:
+    """Can this school's SENCO be reached now? `now` is the assistant's one clock
+    (bot.schedule.clock.now, which tests and demos set with SEN_CLOCK_OVERRIDE)."""
+    return contact.calendar.availability(schedule_clock.now())
+
+
+def availability_payload(availability: Availability) -> dict[str, Any]:
+    """custom.out_of_hours / office_open / next_available, for channels and tests."""
+    nxt = availability.next_available
+    return {
+        "out_of_hours": availability.out_of_hours,
+        "office_open": availability.office_open,
+        "next_available": nxt.astimezone(LONDON).isoformat() if nxt is not None else None,
+    }
+
+
+def _who(contact: Contact) -> str:
+    return f"{contact.name}, the {contact.role or 'SENCO'} at {contact.school_name},"
+
+
+def closed_lines(contact: Contact, availability: Availability) -> list[str]:
+    """"The school is closed right now." and when the SENCO can next be reached."""
+    if availability.office_open:
+        lines = [f"{_who(contact)} is not available right now. The school office is open."]
+        whom = "them"
+    else:
+        lines = ["The school is closed right now."]
+        whom = _who(contact)  # "Ms Shah, the SENCO at Oakfield Primary School,"
+    when = availability.when_next()
+    if when:
+        lines.append(f"The next time you can reach {whom} is {when}.")
+    else:
+        lines.append("I don't know when the school will be open again. Please check the school's website.")
+    return lines
+
+
+def signposting_lines(signposting: Signposting) -> list[str]:
+    return [
+        "While you wait, these can help:",
+        f"- {signposting.toolkit.one_line()}: what schools in your area should do at SEN support.",
+        "- The SEND Code of Practice (GOV.UK): the official guidance on SEN support.",
+        f"- {signposting.sendiass.one_line()}: free, independent advice for parents.",
+    ]
+
+
+def when_it_will_be_read(contact: Contact, availability: Availability) -> list[str]:
+    """After a message is left: when the SENCO will read it (out of hours), or their usual hours."""
+    if not availability.out_of_hours:
+        if contact.contact_hours.periods:
+            return [f"They can usually reply {contact.contact_hours.describe()}. If it's urgent, phone the school office."]
+        return ["If it's urgent, phone the school office."]
+    first = f"{contact.name} is not available right now." if availability.office_open else "The school is closed right now."
+    when = availability.when_next()
+    lines = [f"{first} They can read your message when they are next in: {when}." if when else f"{first} They will read your message when the school is open again."]
+    if availability.office_open:
+        lines.append("If it's urgent, phone the school office.")
+    else:
+        opens = contact.calendar.next_office_time(availability.now)
+        lines.append("If it can't wait, phone the school office when it opens" + (f" ({describe(opens, availability.now)})." if opens else "."))
+    return lines
+
+
+def send_out_of_hours_contact(
+    dispatcher: CollectingDispatcher, contact: Contact, availability: Availability, *, verified: bool, child: ChildSummary | None
+) -> None:
+    signposting = load_signposting()
+    lines = closed_lines(contact, availability)
+    if verified:
+        lines.append(
+            "You can leave a message for them here"
+            + (f", or email {contact.email}" if contact.email else "")
+            + ". They will see it when they are back. Would you like to leave a message?"
+        )
+    else:
+        lines.append("If your child is at this school, you can link this chat with a code from school and leave a message here.")
+        if contact.email:
+            lines.append(f"Or email them at {contact.email}. They will see it when they are back.")
+    lines.extend(signposting_lines(signposting))
+    suffix = f'{{"child_ref": "{child.ref}"}}' if child else ""
+    buttons = [{"title": "Leave a message", "payload": f"/leave_message{suffix}"}, {"title": "No thanks", "payload": "/deny"}]
+    say(
+        dispatcher,
+        "senco_contact",
+        "\n".join(lines),
+        buttons,
+        **availability_payload(availability),
+        sources=signposting.out_of_hours_sources(),
+    )
 
 
 def how_to_reach(contact: Contact | None) -> str:
@@ -364,7 +459,11 @@ class ActionSencoContact(Action):
             if isinstance(result, NotVerified):
                 # A school's SEN contact is public: give it for a school named in the message.
                 result = await call("public_senco_contact", identity, (tracker.latest_message or {}).get("text") or "", None)
-        if isinstance(result, SencoContact):
+        if isinstance(result, SencoContact) and result.contacts:
+            availability = availability_of(result.contacts[0])
+            if availability.out_of_hours:
+                send_out_of_hours_contact(dispatcher, result.contacts[0], availability, verified=verified, child=result.child)
+                return []
             lines: list[str] = []
             for contact in result.contacts:
                 lines.extend(contact_lines(contact))
@@ -374,7 +473,7 @@ class ActionSencoContact(Action):
                 buttons.append({"title": "Leave a message", "payload": f"/leave_message{suffix}"})
             else:
                 lines.append("If your child is at this school, you can link this chat with a code from school to see their plan and reviews.")
-            say(dispatcher, "senco_contact", "\n".join(lines), buttons)
+            say(dispatcher, "senco_contact", "\n".join(lines), buttons, **availability_payload(availability))
         elif isinstance(result, SchoolNotFound):
             if result.schools:
                 buttons = [{"title": name, "payload": f'/senco_contact{{"school_ref": "{ref}"}}'} for ref, name in result.schools]
@@ -443,11 +542,14 @@ class ActionLeaveMessage(Action):
             contact = result.contact
             who = f"{contact.name}, the {contact.role or 'SENCO'} at {contact.school_name}" if contact else "the SENCO"
             lines = [f"Thank you. I've passed your message to {who}.", f"Your reference is {result.reference}."]
-            if contact and contact.contact_hours.periods:
-                lines.append(f"They can usually reply {contact.contact_hours.describe()}. If it's urgent, phone the school office.")
+            extra: dict[str, Any] = {}
+            if contact is not None:
+                availability = availability_of(contact)
+                extra = availability_payload(availability)
+                lines.extend(when_it_will_be_read(contact, availability))
             else:
                 lines.append("If it's urgent, phone the school office.")
-            say(dispatcher, "leave_message", "\n".join(lines), reference=result.reference)
+            say(dispatcher, "leave_message", "\n".join(lines), reference=result.reference, **extra)
         elif isinstance(result, MessageRefused):
             if result.reason == "too_long":
                 say(dispatcher, "leave_message", f"Sorry, that message is too long for me to pass on (the limit is {result.limit} characters). Please say \"leave a message\" and send a shorter one.")

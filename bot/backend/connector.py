@@ -21,8 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.backend import codes
-from bot.backend.db import session_factory, utcnow
-from bot.backend.hours import Period, WeeklyHours
+from bot.backend.db import session_factory
 from bot.backend.models import (
     AuditEntry,
     ChannelIdentity,
@@ -57,6 +56,9 @@ from bot.backend.results import (
     Verified,
 )
 from bot.safety.crisis import mentions_risk
+from bot.schedule import clock as schedule_clock
+from bot.schedule.calendar import Closure, SchoolCalendar, Term
+from bot.schedule.hours import Period, WeeklyHours
 from bot.security.identity import Identity
 
 logger = logging.getLogger(__name__)
@@ -103,7 +105,23 @@ class _Refusal(Exception):
 
 def weekly_hours(rows: Iterable[SchoolHours], kind: str) -> WeeklyHours:
     periods = [Period(row.weekday, row.opens, row.closes) for row in rows if row.kind == kind]
-    return WeeklyHours(tuple(sorted(periods, key=lambda p: (p.weekday, p.opens))))
+    return WeeklyHours(tuple(sorted(periods, key=lambda p: (p.weekday, p.opens, p.closes))))
+
+
+def calendar_of(school: School) -> SchoolCalendar:
+    """The school's calendar from its rows (hours, terms, closures). Read inside a session.
+
+    As in a calendar file, a school that gave office hours but no SENCO hours has its SENCO
+    reachable when the office is open.
+    """
+    office = weekly_hours(school.hours, "school")
+    senco = weekly_hours(school.hours, "contact") or office
+    return SchoolCalendar(
+        office_hours=office,
+        senco_hours=senco,
+        terms=tuple(Term(t.starts_on, t.ends_on) for t in school.terms),
+        closures=tuple(Closure(c.day, c.reason or "") for c in school.closures),
+    )
 
 
 def contact_of(school: School) -> Contact:
@@ -114,8 +132,7 @@ def contact_of(school: School) -> Contact:
         role=school.contact_role or "SENCO",
         email=school.contact_email or "",
         phone=school.contact_phone or "",
-        contact_hours=weekly_hours(school.hours, "contact"),
-        school_hours=weekly_hours(school.hours, "school"),
+        calendar=calendar_of(school),
     )
 
 
@@ -140,13 +157,14 @@ class SqlRecordsConnector:
         self,
         engine: Engine,
         *,
-        clock: Clock = utcnow,
+        clock: Clock | None = None,
         auto_migrate: bool = False,
         max_message_chars: int = MAX_MESSAGE_CHARS,
     ) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
-        self._clock = clock
+        # The assistant's one clock (bot.schedule.clock.now: honours SEN_CLOCK_OVERRIDE outside production).
+        self._clock = clock or (lambda: schedule_clock.now())
         self._auto_migrate = auto_migrate
         self._schema_ready = not auto_migrate
         self.max_message_chars = max_message_chars

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -46,6 +47,8 @@ metadata = Base.metadata
 PLAN_STATUSES = ("draft", "active", "under_review", "ended")
 REVIEW_STATUSES = ("scheduled", "held", "cancelled")
 HOURS_KINDS = ("school", "contact")  # when the school is open; when the SENCO can be reached
+# The same two, as the calendar file (and bot.schedule.calendar.SchoolCalendar) names them.
+CALENDAR_HOURS_KINDS = {"office_hours": "school", "senco_hours": "contact"}
 ATTEMPT_OUTCOMES = ("success", "wrong", "locked")
 
 
@@ -89,6 +92,8 @@ class School(Base):
     updated_at = Column(UTCDateTime, nullable=False)
 
     hours = relationship("SchoolHours", back_populates="school", cascade="all, delete-orphan", order_by="SchoolHours.weekday, SchoolHours.opens")
+    terms = relationship("SchoolTerm", back_populates="school", cascade="all, delete-orphan", order_by="SchoolTerm.starts_on")
+    closures = relationship("SchoolClosure", back_populates="school", cascade="all, delete-orphan", order_by="SchoolClosure.day")
     children = relationship("Child", back_populates="school")
 
 
@@ -114,6 +119,34 @@ class SchoolHours(Base):
     closes = Column(Time, nullable=False)
 
     school = relationship("School", back_populates="hours")
+
+
+class SchoolTerm(Base):
+    """A term of the school's calendar (UK dates, both days included). No terms: open all year."""
+
+    __tablename__ = "school_terms"
+    __table_args__ = (CheckConstraint("starts_on <= ends_on", name="starts_before_ends"),)
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("schools.id", ondelete="CASCADE"), nullable=False, index=True)
+    starts_on = Column(Date, nullable=False)
+    ends_on = Column(Date, nullable=False)
+
+    school = relationship("School", back_populates="terms")
+
+
+class SchoolClosure(Base):
+    """A day the school is shut in term time (INSET day, polling station). Bank holidays are automatic."""
+
+    __tablename__ = "school_closures"
+    __table_args__ = (UniqueConstraint("school_id", "day", name="uq_school_closures_school_day"),)
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("schools.id", ondelete="CASCADE"), nullable=False)
+    day = Column(Date, nullable=False)
+    reason = Column(String(200), nullable=True)
+
+    school = relationship("School", back_populates="closures")
 
 
 class Child(Base):

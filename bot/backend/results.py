@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from bot.backend.hours import WeeklyHours
+from bot.schedule.calendar import SchoolCalendar
+from bot.schedule.hours import WeeklyHours
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,16 @@ class Contact:
     role: str
     email: str
     phone: str
-    contact_hours: WeeklyHours = field(default_factory=WeeklyHours)
-    school_hours: WeeklyHours = field(default_factory=WeeklyHours)
+    calendar: SchoolCalendar = field(default_factory=SchoolCalendar)  # hours, terms, closures
+
+    @property
+    def contact_hours(self) -> WeeklyHours:
+        """When the SENCO can usually be reached (the office hours if the school gave none)."""
+        return self.calendar.senco_hours
+
+    @property
+    def school_hours(self) -> WeeklyHours:
+        return self.calendar.office_hours
 
 
 # --- refusals and failures (shared by every call) -------------------------------------
@@ -128,6 +137,11 @@ class SencoContact:
     ok = True
     contacts: tuple[Contact, ...] = ()
     child: ChildSummary | None = None
+
+    @property
+    def calendar(self) -> SchoolCalendar | None:
+        """The school's calendar (of the first contact: there is one school per answer)."""
+        return self.contacts[0].calendar if self.contacts else None
 
 
 @dataclass(frozen=True)

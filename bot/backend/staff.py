@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.backend import codes
 from bot.backend.db import session_factory, utcnow
-from bot.backend.hours import WeeklyHours
 from bot.backend.models import (
+    CALENDAR_HOURS_KINDS,
     PLAN_STATUSES,
     REVIEW_STATUSES,
     AuditEntry,
@@ -29,10 +29,14 @@ from bot.backend.models import (
     ParentChildLink,
     Review,
     School,
+    SchoolClosure,
     SchoolHours,
+    SchoolTerm,
     SencoMessage,
     SupportPlan,
 )
+from bot.schedule.calendar import SchoolCalendar
+from bot.schedule.hours import WeeklyHours
 
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_CODE_DAYS = 14
@@ -181,6 +185,42 @@ class StaffService:
                 self._set_hours(school, "contact", contact_hours)
             school.updated_at = self._clock()
             self._audit(session, "update_school", school_id=school.id)
+
+    def school_id(self, ref_or_id: str | int) -> int:
+        """The id of the school with this id (digits) or ref (s_...)."""
+        value = str(ref_or_id or "").strip()
+        with self._session() as session:
+            if value.isdigit():
+                school = session.get(School, int(value))
+            else:
+                school = session.execute(select(School).where(School.ref == value[:32])).scalar_one_or_none()
+            if school is None:
+                raise StaffError(f"There is no school with id or ref '{value[:40]}' (see: sen-admin list-schools).")
+            return school.id
+
+    def set_calendar(self, school_id: int, calendar: SchoolCalendar) -> None:
+        """Replace the school's office and SENCO hours, terms and closure days with `calendar`."""
+        with self._session() as session:
+            school = self._get(session, School, school_id, "school")
+            self._set_hours(school, CALENDAR_HOURS_KINDS["office_hours"], calendar.office_hours)
+            self._set_hours(school, CALENDAR_HOURS_KINDS["senco_hours"], calendar.senco_hours)
+            # Old terms and closures are deleted before the new ones are added, so a day
+            # listed again (perhaps with a new reason) doesn't meet itself in the unique index.
+            school.terms.clear()
+            school.closures.clear()
+            session.flush()
+            school.terms.extend(SchoolTerm(starts_on=t.starts_on, ends_on=t.ends_on) for t in calendar.terms)
+            school.closures.extend(SchoolClosure(day=c.day, reason=c.reason or None) for c in calendar.closures)
+            school.updated_at = self._clock()
+            self._audit(session, "set_calendar", school_id=school.id)
+
+    def get_calendar(self, school_id: int) -> tuple[str, SchoolCalendar]:
+        """(school name, its calendar) as the assistant sees it."""
+        from bot.backend.connector import calendar_of
+
+        with self._session() as session:
+            school = self._get(session, School, school_id, "school")
+            return school.name, calendar_of(school)
 
     def list_schools(self) -> list[tuple[int, str, str, str]]:
         """(id, name, contact role, contact name) of every school."""

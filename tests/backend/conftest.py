@@ -24,7 +24,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 from bot.backend.connector import SqlRecordsConnector  # noqa: E402
 from bot.backend.db import make_engine  # noqa: E402
-from bot.backend.hours import parse_hours  # noqa: E402
+from bot.schedule.hours import parse_hours  # noqa: E402
 from bot.backend.migrate import upgrade_to_head  # noqa: E402
 from bot.backend.staff import StaffService  # noqa: E402
 from bot.security.identity import Identity  # noqa: E402

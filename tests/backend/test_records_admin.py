@@ -7,14 +7,18 @@ import io
 import json
 import logging
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from bot import admin
 from bot.backend import get_connector, reset_connectors
 from bot.backend.results import NextReview, PlanStatus, Verified
 from bot.security.sealed_codes import find_code
 from records_support import empty_tables, telegram
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -169,3 +173,104 @@ def test_production_without_a_secret_refuses_to_issue_codes(monkeypatch, capsys,
     assert admin.main(["issue-code", "--parent", "1"]) == 2
     assert "SEN_SECRET_KEY must be set" in capsys.readouterr().err
     assert not (tmp_path / "secret.key").exists()
+
+
+# --- a school's calendar from a file ---------------------------------------------------------
+
+EXAMPLE_CALENDAR = ROOT / "knowledge" / "calendar.example.yml"
+
+
+def test_set_calendar_from_a_file_and_show_it_back(cli, tmp_path):
+    from bot.schedule.calendar import SchoolCalendar
+
+    school = _id(cli("add-school", "--name", "Oakfield Primary School", "--contact-name", "Ms Priya Shah", "--hours", "mon-fri 08:30-15:30")[1])
+    code, out, err = cli("set-calendar", "--school", school, "--file", str(EXAMPLE_CALENDAR))
+    assert code == 0, err
+    assert out.startswith(f"Calendar of school {school} set: office Monday to Thursday, 8am to 4:30pm; Friday, 8am to 3:30pm; SENCO ")
+    assert "6 terms (2026-09-03 to 2027-07-21); 2 closure days." in out
+
+    code, shown, _ = cli("show-calendar", "--school", school)
+    assert code == 0 and shown.startswith("# Calendar of Oakfield Primary School")
+    assert '  wednesday: ["08:30", "12:00"]' in shown and "  - {start: 2026-09-03, end: 2026-10-23}" in shown
+    example = SchoolCalendar.from_dict(yaml.safe_load(EXAMPLE_CALENDAR.read_text()))
+    assert SchoolCalendar.from_dict(yaml.safe_load(shown)) == example
+
+    # Edit the printed file (a lunch break, an INSET day with its reason) and load it back, by ref.
+    edited = shown.replace('  monday: ["08:30", "15:30"]', '  monday: [["08:30", "12:00"], ["13:00", "15:30"]]')
+    edited = edited.replace("  - 2026-11-27", '  - {day: 2026-11-27, reason: "INSET day: staff training"}')
+    path = tmp_path / "edited.yml"
+    path.write_text(edited)
+    ref = get_connector().public_senco_contact(None, "oakfield").contacts[0].school_ref
+    assert cli("set-calendar", "--school", ref, "--file", str(path))[0] == 0
+    code, again, _ = cli("show-calendar", "--school", ref)
+    assert '  monday: [["08:30", "12:00"], ["13:00", "15:30"]]' in again
+    assert '  - {day: 2026-11-27, reason: "INSET day: staff training"}' in again
+    assert SchoolCalendar.from_dict(yaml.safe_load(again)) == SchoolCalendar.from_dict(yaml.safe_load(edited))
+    # The assistant sees the same calendar.
+    assert get_connector().public_senco_contact(None, "oakfield").calendar == SchoolCalendar.from_dict(yaml.safe_load(edited))
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ('office_hours:\n  monday: ["08:00", 16:30]\n', "bad.yml: office_hours.monday: put times in quotes"),
+        ('office_hours:\n  funday: ["08:00", "16:30"]\n', "bad.yml: office_hours: 'funday' is not a day of the week"),
+        ('senco_hours:\n  monday: [["08:00", "12:00"], ["11:00", "13:00"]]\n', "overlap"),
+        ("terms:\n  - {start: 2026-09-10, end: 2026-09-01}\n", "bad.yml: terms[0]: the end is before the start"),
+        ("closures:\n  - next tuesday\n", "dates must look like 2026-09-03"),
+        ("office_hours: [\n", "bad.yml: this is not a calendar file we can read (line 2)"),
+        ("just some words\n", "the calendar must be a mapping"),
+        ("holidays: []\n", "'holidays' is not part of a calendar"),
+    ],
+)
+def test_a_bad_calendar_file_is_one_calm_line_and_exit_code_2(cli, tmp_path, content, says):
+    school = _id(cli("add-school", "--name", "Oakfield Primary School", "--contact-name", "Ms Priya Shah")[1])
+    path = tmp_path / "bad.yml"
+    path.write_text(content)
+    code, out, err = cli("set-calendar", "--school", school, "--file", str(path))
+    assert code == 2 and not out
+    assert says in err and err.startswith("sen-admin: ") and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["set-calendar", "--school", "1", "--file", "/no/such/calendar.yml"], "calendar.yml: there is no such file"),
+        (["set-calendar", "--school", "999", "--file", str(EXAMPLE_CALENDAR)], "no school with id or ref '999'"),
+        (["show-calendar", "--school", "s_nope"], "no school with id or ref 's_nope'"),
+        (["set-calendar", "--file", str(EXAMPLE_CALENDAR)], "the following arguments are required: --school"),
+    ],
+)
+def test_set_and_show_calendar_refuse_what_they_cannot_find(cli, argv, says):
+    code, out, err = cli(*argv)
+    assert code == 2 and says in err and err.count("\n") == 1
+
+
+def test_the_demo_school_has_a_calendar_covering_today(cli):
+    import datetime as dt
+
+    from bot.schedule.calendar import LONDON
+
+    assert cli("demo", "--force")[0] == 0
+    code, shown, _ = cli("show-calendar", "--school", "s_demo_oakfield")
+    assert code == 0 and "senco_hours:" in shown and "INSET day" in shown
+    calendar = get_connector().public_senco_contact(None, "oakfield").calendar
+    today = dt.datetime.now(LONDON).date()
+    assert any(t.starts_on <= today + dt.timedelta(days=d) <= t.ends_on for t in calendar.terms for d in range(-60, 60))
+    assert calendar.terms[0].starts_on < today - dt.timedelta(days=365) < today + dt.timedelta(days=365) < calendar.terms[-1].ends_on
+
+
+def test_list_messages_shows_a_message_left_out_of_hours(cli, monkeypatch):
+    """The reference a parent was given reaches the staff command line (and mark-handled)."""
+    code = find_code(cli("demo", "--force")[1])
+    monkeypatch.setenv("SEN_CLOCK_OVERRIDE", "2026-11-28T22:00:00+00:00")  # Saturday night
+    connector = get_connector()
+    assert isinstance(connector.redeem_code(telegram("7007"), code), Verified)
+    sam = next(c.ref for c in connector.my_children(telegram("7007")).children if c.first_name == "Sam")
+    left = connector.leave_message(telegram("7007"), sam, "Out of hours: Sam lost his reading book.")
+    monkeypatch.delenv("SEN_CLOCK_OVERRIDE")
+    code, out, _ = cli("list-messages")
+    assert code == 0 and left.reference in out and "2026-11-28 22:00" in out and "Sam lost his reading book" in out
+    assert cli("mark-handled", left.reference)[0] == 0
+    assert left.reference not in cli("list-messages")[1]

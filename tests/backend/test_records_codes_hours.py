@@ -9,7 +9,7 @@ import hmac
 import pytest
 
 from bot.backend import codes
-from bot.backend.hours import HoursError, parse_hours
+from bot.schedule.hours import HoursError, parse_hours
 from bot.security import sealed_codes
 from bot.security.identity import Identity
 from bot.security.keys import derived_key

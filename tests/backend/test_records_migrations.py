@@ -11,7 +11,7 @@ from bot.backend.migrate import current_revision, downgrade_to_base, head_revisi
 from bot.backend.models import metadata
 
 TABLES = {
-    "schools", "school_hours", "children", "parents", "parent_child_links", "support_plans", "reviews",
+    "schools", "school_hours", "school_terms", "school_closures", "children", "parents", "parent_child_links", "support_plans", "reviews",
     "link_codes", "channel_identities", "verification_attempts", "audit_log", "senco_messages",
 }
 
