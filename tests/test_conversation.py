@@ -95,3 +95,9 @@ async def test_crisis_comes_first_even_mid_conversation(conversation):
     await conversation.say("what is sen support")
     reply = await conversation.say("my daughter has been cutting herself. also how often are reviews?")
     assert topic_of(reply) == "crisis"
+
+
+async def test_a_typed_yes_after_the_senco_reply_takes_up_the_message_offer(conversation):
+    await conversation.say("how do i contact the senco")
+    reply = await conversation.say("yes please")
+    assert topic_of(reply) == "leave_message"
