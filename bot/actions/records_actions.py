@@ -15,7 +15,6 @@ import asyncio
 import datetime as dt
 import logging
 from typing import Any, Callable, Iterable
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -46,7 +45,7 @@ from bot.backend.results import (
 from bot.knowledge import load_knowledge_base
 from bot.safety.crisis import mentions_risk
 from bot.schedule import clock as schedule_clock
-from bot.schedule.calendar import Availability, describe
+from bot.schedule.calendar import LONDON, Availability, describe
 from bot.schedule.hours import clock
 from bot.security import sealed_codes
 from bot.security.identity import Identity, verified_identity
@@ -54,7 +53,6 @@ from bot.signposting import Signposting, load_signposting
 
 logger = logging.getLogger(__name__)
 
-LONDON = ZoneInfo("Europe/London")
 CALL_TIMEOUT_SECONDS = 10
 MAX_REF_CHARS = 64
 MAX_OUTCOMES_CHARS = 700

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
@@ -35,10 +34,9 @@ from bot.backend.models import (
     SencoMessage,
     SupportPlan,
 )
-from bot.schedule.calendar import SchoolCalendar
+from bot.schedule.calendar import LONDON, SchoolCalendar
 from bot.schedule.hours import WeeklyHours
 
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_CODE_DAYS = 14
 MAX_CODE_DAYS = 90
 AUDIT_FIELDS = (
