@@ -14,6 +14,7 @@ Nothing here logs message text, phone numbers, tokens or secrets.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import logging
@@ -22,8 +23,10 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Coroutine
 from urllib.parse import urlsplit
+
+from rasa.core.channels.channel import OutputChannel
 
 logger = logging.getLogger(__name__)
 
@@ -348,3 +351,41 @@ class PayloadTokens:
         if not data.startswith(self.PREFIX):
             return data
         return await self.store.get(data)
+
+
+class ReplyOutputChannel(OutputChannel):
+    """An output channel that renders each Rasa message as one `Reply` in `send_response`.
+
+    Rasa calls the send_* methods one by one for a message's parts; they all come back here
+    as a message dict, so each channel writes only `send_response`.
+    """
+
+    def user_id_in(self, recipient_id: str) -> str:
+        """The channel's own user id in a conversation id `<channel>:<user id>` ("" if it is not one)."""
+        prefix = f"{self.name()}:"
+        return recipient_id[len(prefix):] if recipient_id.startswith(prefix) else ""
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"custom": json_message})
+
+
+class BackgroundTasks:
+    """Replies handled after the webhook has answered 200, kept so they can be cancelled on shutdown."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def cancel_all(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()

@@ -53,12 +53,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import prepare
+from bot.channels.http import error_response
 from bot.channels.outbound import (
     FAILURE_REPLY,
     MEDIA_REPLY,
+    BackgroundTasks,
     ExpiringStore,
     PayloadTokens,
     Reply,
+    ReplyOutputChannel,
     SourceLink,
     quiet_http_client_logs,
     redis_url_from_env,
@@ -120,10 +123,6 @@ def make_bot(config: TelegramConfig) -> Any:
     )
 
 
-def _error(status: int, message: str) -> HTTPResponse:
-    return response.json({"error": message}, status=status)
-
-
 # --- Sending ------------------------------------------------------------------------------
 
 
@@ -154,7 +153,7 @@ def render_html(reply: Reply, limit: int = MESSAGE_LIMIT) -> list[str]:
     return texts
 
 
-class TelegramOutput(OutputChannel):
+class TelegramOutput(ReplyOutputChannel):
     """Sends a reply to one Telegram chat. Errors are logged by kind only, never raised into Rasa."""
 
     @classmethod
@@ -169,10 +168,8 @@ class TelegramOutput(OutputChannel):
     def _chat_for(self, recipient_id: str) -> int | None:
         if self.chat_id is not None:
             return self.chat_id
-        prefix = f"{self.name()}:"  # a reminder or external event: the conversation id is telegram:<user id>
-        if recipient_id.startswith(prefix) and recipient_id[len(prefix):].lstrip("-").isdigit():
-            return int(recipient_id[len(prefix):])
-        return None
+        user_id = self.user_id_in(recipient_id)  # a reminder or external event: the conversation id is telegram:<user id>
+        return int(user_id) if user_id.lstrip("-").isdigit() else None
 
     async def _keyboard(self, reply: Reply) -> Any:
         from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -226,15 +223,6 @@ class TelegramOutput(OutputChannel):
             if not await self._send(chat_id, text, markup if last else None):
                 return
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
-
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})
-
 
 # --- Receiving ----------------------------------------------------------------------------
 
@@ -269,7 +257,7 @@ class TelegramInput(InputChannel):
     def __init__(self, config: TelegramConfig | None) -> None:
         self.config = config
         self._bot: Any = None
-        self._tasks: set[asyncio.Task] = set()
+        self.background = BackgroundTasks()
         self.tokens = PayloadTokens(ExpiringStore("telegram-buttons", redis_url_from_env()), CALLBACK_DATA_MAX_BYTES)
 
     @property
@@ -294,7 +282,7 @@ class TelegramInput(InputChannel):
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             if not self.enabled:
-                return _error(503, "The Telegram channel is not configured.")
+                return error_response(503, "The Telegram channel is not configured.")
             return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])
@@ -308,8 +296,7 @@ class TelegramInput(InputChannel):
         return webhook
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self.background.cancel_all()
         if self._bot is not None:
             try:
                 await self._bot.request.shutdown()  # the bot is never initialize()d, so close its HTTP client directly
@@ -328,19 +315,19 @@ class TelegramInput(InputChannel):
 
     async def receive(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
         if not self.enabled:
-            return _error(503, "The Telegram channel is not configured.")
+            return error_response(503, "The Telegram channel is not configured.")
         refused = self.authorised(request.headers.get(SECRET_HEADER))
         if refused:
-            return _error(refused, "Unauthorised." if refused == 401 else "Forbidden.")
+            return error_response(refused, "Unauthorised." if refused == 401 else "Forbidden.")
         body = request.body or b""
         if len(body) > MAX_BODY_BYTES:
-            return _error(413, "Too large.")
+            return error_response(413, "Too large.")
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            return _error(400, "The body must be a Telegram update (JSON).")
+            return error_response(400, "The body must be a Telegram update (JSON).")
         if not isinstance(data, dict):
-            return _error(400, "The body must be a Telegram update (JSON object).")
+            return error_response(400, "The body must be a Telegram update (JSON object).")
 
         from telegram import Update
 
@@ -354,9 +341,7 @@ class TelegramInput(InputChannel):
         return response.json({"ok": True})
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.spawn(coroutine)
 
     async def _answer_callback(self, query: Any, text: str | None = None) -> None:
         try:

@@ -53,12 +53,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import prepare
+from bot.channels.http import error_response
 from bot.channels.outbound import (
     FAILURE_REPLY,
     MEDIA_REPLY,
+    BackgroundTasks,
     ExpiringStore,
     PayloadTokens,
     Reply,
+    ReplyOutputChannel,
     quiet_http_client_logs,
     redis_url_from_env,
     shorten,
@@ -126,10 +129,6 @@ def valid_signature(app_secret: str, body: bytes, header: str | None) -> bool:
         return False
     expected = "sha256=" + hmac.new(app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode("ascii"), header.strip().lower().encode("utf-8", "replace"))
-
-
-def _error(status: int, message: str) -> HTTPResponse:
-    return response.json({"error": message}, status=status)
 
 
 # --- Sending ------------------------------------------------------------------------------
@@ -218,7 +217,7 @@ def render(reply: Reply, button_ids: list[str] | None = None) -> list[dict[str, 
     return [_text_message(piece) for piece in pieces] + [_interactive(body, pairs)]
 
 
-class WhatsAppOutput(OutputChannel):
+class WhatsAppOutput(ReplyOutputChannel):
     """Sends a reply to one WhatsApp number. Errors are logged by status only, never raised into Rasa."""
 
     @classmethod
@@ -233,8 +232,7 @@ class WhatsAppOutput(OutputChannel):
     def _recipient(self, recipient_id: str) -> str | None:
         if self.wa_id:
             return self.wa_id
-        prefix = f"{self.name()}:"  # a reminder or external event: the conversation id is whatsapp:<number>
-        number = recipient_id[len(prefix):] if recipient_id.startswith(prefix) else ""
+        number = self.user_id_in(recipient_id)  # a reminder or external event: the conversation id is whatsapp:<number>
         return number if number.isdigit() else None
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
@@ -250,15 +248,6 @@ class WhatsAppOutput(OutputChannel):
             payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **item}
             if not await self.graph.send(payload):
                 return
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
-
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})
 
 
 # --- Receiving ----------------------------------------------------------------------------
@@ -339,7 +328,7 @@ class WhatsAppInput(InputChannel):
         self.graph = GraphClient(config) if config else None
         self.seen = ExpiringStore("whatsapp-seen", redis_url)
         self.tokens = PayloadTokens(ExpiringStore("whatsapp-buttons", redis_url), BUTTON_ID_MAX_BYTES)
-        self._tasks: set[asyncio.Task] = set()
+        self.background = BackgroundTasks()
 
     @property
     def enabled(self) -> bool:
@@ -359,7 +348,7 @@ class WhatsAppInput(InputChannel):
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             if not self.enabled:
-                return _error(503, "The WhatsApp channel is not configured.")
+                return error_response(503, "The WhatsApp channel is not configured.")
             return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["GET"])
@@ -377,8 +366,7 @@ class WhatsAppInput(InputChannel):
         return webhook
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self.background.cancel_all()
         if self.graph is not None:
             await self.graph.close()
         await self.seen.close()
@@ -386,27 +374,27 @@ class WhatsAppInput(InputChannel):
 
     def handshake(self, mode: str | None, token: str | None, challenge: str | None) -> HTTPResponse:
         if not self.enabled:
-            return _error(503, "The WhatsApp channel is not configured.")
+            return error_response(503, "The WhatsApp channel is not configured.")
         assert self.config is not None
         token_ok = bool(token) and hmac.compare_digest(token.encode("utf-8"), self.config.verify_token.encode("utf-8"))
         if mode != "subscribe" or not token_ok or not challenge or len(challenge) > 256:
-            return _error(403, "Forbidden.")
+            return error_response(403, "Forbidden.")
         return response.text(challenge, headers={"X-Content-Type-Options": "nosniff"})
 
     async def receive(
         self, body: bytes, signature: str | None, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
         if not self.enabled:
-            return _error(503, "The WhatsApp channel is not configured.")
+            return error_response(503, "The WhatsApp channel is not configured.")
         assert self.config is not None
         if len(body) > MAX_BODY_BYTES:
-            return _error(413, "Too large.")
+            return error_response(413, "Too large.")
         if not valid_signature(self.config.app_secret, body, signature):
-            return _error(403, "Forbidden.")
+            return error_response(403, "Forbidden.")
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            return _error(400, "The body must be JSON.")
+            return error_response(400, "The body must be JSON.")
         for incoming in parse_webhook(payload):
             if incoming.phone_number_id and incoming.phone_number_id != self.config.phone_number_id:
                 logger.debug("whatsapp: a message for another phone number id was ignored")
@@ -415,9 +403,7 @@ class WhatsAppInput(InputChannel):
         return response.json({"status": "ok"})
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.spawn(coroutine)
 
     async def handle(self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         try:
